@@ -1,0 +1,24 @@
+import createError from '@fastify/error'
+
+/**
+ * The errors the proxy itself produces. Each has a stable `SAP_PROXY_*` code and a status;
+ * the error handler turns them into the contract's `{ statusCode, error, code, message, requestId }`.
+ */
+export const ProxyErrors = {
+  Unauthenticated: createError('SAP_PROXY_UNAUTHENTICATED', 'Caller authentication required', 401),
+  Forbidden: createError('SAP_PROXY_FORBIDDEN', '%s', 403),
+  NotFound: createError('SAP_PROXY_NOT_FOUND', '%s', 404),
+  MethodNotAllowed: createError('SAP_PROXY_METHOD_NOT_ALLOWED', 'Method %s is not allowed: the proxy forwards only %s (set SAP_ALLOW_WRITES=true to allow writes)', 405),
+  PayloadTooLarge: createError('SAP_PROXY_PAYLOAD_TOO_LARGE', 'Request body exceeds SAP_MAX_UPLOAD_BYTES (%s bytes)', 413),
+  BadPath: createError('SAP_PROXY_BAD_PATH', 'Malformed or escaping path: %s', 400),
+  BadRequest: createError('SAP_PROXY_BAD_REQUEST', '%s', 400),
+  RateLimited: createError('SAP_PROXY_RATE_LIMITED', 'Rate limit exceeded, retry in %s', 429),
+  TokenUnavailable: createError('SAP_PROXY_TOKEN_UNAVAILABLE', 'No SAP access token available: %s', 503),
+  Overloaded: createError('SAP_PROXY_OVERLOADED', 'The proxy is overloaded, retry later', 503),
+  ShuttingDown: createError('SAP_PROXY_SHUTTING_DOWN', 'The proxy is shutting down', 503),
+  UpstreamUnreachable: createError('SAP_PROXY_UPSTREAM_UNREACHABLE', 'SAP could not be reached', 502),
+  UpstreamError: createError('SAP_PROXY_UPSTREAM_ERROR', 'SAP answered with an error: %s', 502),
+  UpstreamTimeout: createError('SAP_PROXY_UPSTREAM_TIMEOUT', 'SAP did not answer within %s ms', 504)
+} as const
+
+export type ProxyErrorName = keyof typeof ProxyErrors
