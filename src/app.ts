@@ -17,12 +17,16 @@ export interface AppOptions {
 
 /** The whole application as one plugin: `server.ts` listens with it, tests register the same. */
 const app: FastifyPluginAsync<AppOptions> = async (fastify, options) => {
+  // Infrastructure, in dependency order.
   await fastify.register(config, { settings: options.settings })
   await fastify.register(errorHandler)
   await fastify.register(sapTenant, {
     ...(options.sandbox ? { sandbox: options.sandbox } : {}),
     ...(options.tokenBackoffMs ? { tokenBackoffMs: options.tokenBackoffMs } : {})
   })
+  // Edge: security, documentation (registered before the routes they describe or guard).
+
+  // Routes.
   await fastify.register(root)
   await fastify.register(health, options.health ?? {})
 }

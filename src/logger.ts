@@ -1,4 +1,4 @@
-import type { FastifyServerOptions } from 'fastify'
+import type { PinoLoggerOptions } from 'fastify/types/logger.js'
 
 const LEVELS = new Set(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
 
@@ -26,7 +26,7 @@ export interface LoggerSettings {
   pretty: boolean
 }
 
-export function loggerOptions ({ level, pretty }: LoggerSettings): FastifyServerOptions['logger'] {
+export function loggerOptions ({ level, pretty }: LoggerSettings): PinoLoggerOptions {
   return {
     level: level && LEVELS.has(level) ? level : 'info',
     redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
