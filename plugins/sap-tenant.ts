@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs'
 import fp from 'fastify-plugin'
 import { ConfigError, tenantSettings } from '../src/config.js'
-import { startSandbox, type Sandbox, type SandboxOptions } from '../src/sandbox/index.js'
+import type { Sandbox, SandboxOptions } from '../src/sandbox/index.js'
 import { Tenant } from '../src/sap/tenant.js'
 
 declare module 'fastify' {
@@ -34,7 +34,8 @@ function readCa (path: string | undefined): string | undefined {
 export default fp<SapTenantPluginOptions>(async function sapTenant (fastify, options) {
   const { config } = fastify
   const configured = tenantSettings(config)
-  const sandbox = configured ? null : await startSandbox(options.sandbox)
+  // Loaded only when needed: a deployment with a real tenant never runs sandbox code.
+  const sandbox = configured ? null : await (await import('../src/sandbox/index.js')).startSandbox(options.sandbox)
   const tenant = new Tenant({
     ...(configured ?? { baseUrl: sandbox!.url, tokenUrl: sandbox!.tokenUrl, clientId: sandbox!.clientId, clientSecret: sandbox!.clientSecret }),
     ...(configured ? {} : { label: 'sandbox' }),

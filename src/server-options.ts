@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import type { Server } from 'node:http'
-import type { FastifyHttpOptions } from 'fastify'
+import { LogController, type FastifyHttpOptions } from 'fastify'
 
 const SANE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/
 
@@ -14,16 +14,15 @@ export function serverOptions (): FastifyHttpOptions<Server> {
     connectionTimeout: 0,
     keepAliveTimeout: 72_000, // above the 60 s idle timeout of common load balancers
     http: { headersTimeout: 20_000, maxHeaderSize: 16 * 1024 },
-    maxParamLength: 500,
     bodyLimit: 1024 * 1024,
     return503OnClosing: true,
     forceCloseConnections: 'idle',
     requestIdHeader: false, // genReqId reads it, keeping only sane values
-    requestIdLogLabel: 'requestId',
+    logController: new LogController({ requestIdLogLabel: 'requestId' }),
     genReqId: (request) => {
       const incoming = request.headers['x-request-id']
       return typeof incoming === 'string' && SANE_REQUEST_ID.test(incoming) ? incoming : randomUUID()
     },
-    routerOptions: { ignoreTrailingSlash: false, caseSensitive: true }
+    routerOptions: { ignoreTrailingSlash: false, caseSensitive: true, maxParamLength: 500 }
   }
 }
