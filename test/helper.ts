@@ -15,15 +15,17 @@ export interface BuildOptions extends Omit<AppOptions, 'settings'> {
 
 /** Settings for tests: explicit, never from the process environment or a `.env` file. */
 export function testSettings (settings: SettingSource = {}): SettingSource {
-  return { ENVIRONMENT: 'test', LOG_LEVEL: 'silent', ...settings }
+  // A high rate limit, so suites that send many requests do not trip it; the rate-limit tests set their own.
+  return { ENVIRONMENT: 'test', LOG_LEVEL: 'silent', RATE_LIMIT_MAX: '1000000', ...settings }
 }
 
 /** Builds the real app (with the built-in sandbox unless a tenant is set) and closes it after the test. */
 export async function build (t: Teardown, settings: SettingSource = {}, options: BuildOptions = {}): Promise<FastifyInstance> {
   const { logStream, logLevel, ...appOptions } = options
   const logger = logStream ? { ...loggerOptions({ level: logLevel ?? 'trace', pretty: false }), stream: logStream } : false
-  const fastify = Fastify({ ...serverOptions(), logger })
-  await fastify.register(fp(app), { settings: testSettings(settings), ...appOptions })
+  const merged = testSettings(settings)
+  const fastify = Fastify({ ...serverOptions(merged), logger })
+  await fastify.register(fp(app), { settings: merged, ...appOptions })
   await fastify.ready()
   t.teardown(() => fastify.close())
   return fastify
