@@ -4,7 +4,7 @@ import { PRODUCT_VERSION } from '../src/version.js'
 
 export const HealthSchema = Type.Object({
   status: Type.Union([Type.Literal('healthy'), Type.Literal('degraded'), Type.Literal('unhealthy')]),
-  timestamp: Type.String({ format: 'date-time' }),
+  timestamp: Type.String({ description: 'ISO 8601' }),
   version: Type.String(),
   uptimeSeconds: Type.Integer(),
   services: Type.Object({
