@@ -226,6 +226,14 @@ t.test('reads', async t => {
     t.match(metadata.text, /<EntitySet Name="MessageProcessingLogs" EntityType="com.sap.hci.api.MessageProcessingLog"\/>/)
   })
 
+  t.test('links use the Host the caller addressed, with an explicit port as SAP writes them', async t => {
+    const res = await api("/api/v1/IntegrationPackages('com.acme.sales_orders')", { headers: { host: 'tenant.example' } })
+    t.equal(res.json().d.__metadata.uri, "http://tenant.example:80/api/v1/IntegrationPackages('com.acme.sales_orders')")
+    const absolute = await api(`http://other.example/api/v1/MessageProcessingLogs/$count`)
+    t.equal(absolute.text, '2500', 'an absolute-form target is served as its path (and recorded as received)')
+    t.equal(sandbox.stats.requests.at(-1)?.url, 'http://other.example/api/v1/MessageProcessingLogs/$count')
+  })
+
   t.test('$expand inlines a navigation property', async t => {
     const res = await api("/api/v1/IntegrationPackages('com.acme.sales_orders')?$expand=IntegrationDesigntimeArtifacts")
     const { d } = res.json()
