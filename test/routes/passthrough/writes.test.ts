@@ -205,3 +205,18 @@ t.test('compressed JSON is rewritten and stays compressed; binary bodies pass un
   const binary = await request(`${url}/api/sap/IntegrationPackages('A')/$value`)
   t.same(Buffer.from(await binary.body.arrayBuffer()), zipBytes, 'a $value body is byte-identical')
 })
+
+t.test('a streamed write refused with 401 is not replayed, and the refused token is dropped', async (t) => {
+  const { fake, url } = await fakeTenant(t, { SAP_ALLOW_WRITES: 'true' })
+  fake.handler = (req, res) => {
+    res.writeHead(req.headers.authorization === 'Bearer fake-token-1' ? 401 : 201).end()
+  }
+  const upload = await request(`${url}/api/sap/IntegrationDesigntimeArtifacts`, { method: 'POST', body: chunked(2 * 1024 * 1024), headers: { 'content-type': 'application/octet-stream' } })
+  await upload.body.dump()
+  t.equal(upload.statusCode, 401, 'SAP\'s answer, since the body cannot be sent twice')
+  t.equal(fake.requests.length, 1)
+  const next = await request(`${url}/api/sap/IntegrationPackages`)
+  await next.body.dump()
+  t.equal(next.statusCode, 201)
+  t.equal(fake.requests[1]!.headers.authorization, 'Bearer fake-token-2', 'the next request carried a new token')
+})
