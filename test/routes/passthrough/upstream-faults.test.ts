@@ -158,6 +158,18 @@ t.test('token endpoint down: 503 with Retry-After, and recovery without a restar
   t.equal(recovered.statusCode, 200)
 })
 
+t.test('a slow token endpoint: callers get 503 within SAP_TOKEN_TIMEOUT_MS, all waiting on one request', async (t) => {
+  const { fake, url } = await fakeTenant(t, { SAP_TOKEN_TIMEOUT_MS: '300' })
+  fake.tokenStalled = true
+  const started = Date.now()
+  const statuses = await Promise.all(Array.from({ length: 10 }, () =>
+    request(`${url}/api/sap/IntegrationPackages`).then(async (r) => { await r.body.dump(); return r.statusCode })))
+  t.same(new Set(statuses), new Set([503]))
+  t.ok(Date.now() - started < 2000, `answered after ${Date.now() - started} ms`)
+  t.equal(fake.tokenRequests, 1, 'one token request for all waiting callers')
+  t.equal(fake.requests.length, 0)
+})
+
 t.test('SAP unreachable: 502 without the internal address', async (t) => {
   const fake = await startFakeSap()
   const { url } = await listen(t, { ...fake.settings, SAP_BASE_URL: 'http://127.0.0.1:9' })
