@@ -20,6 +20,8 @@ const UPLOAD_BYTES = Math.round(512 * MiB * scale)
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3)
 const SMALL_REQUESTS = Math.round(2000 * Math.max(scale, 0.1))
 
+interface Target { base: string, headers: Record<string, string> }
+
 function uploadBody (size: number): Readable {
   let sent = 0
   const chunk = Buffer.alloc(256 * 1024, 0x5a)
@@ -50,14 +52,14 @@ try {
   const basic = Buffer.from(`${tenant.clientId}:${tenant.clientSecret}`).toString('base64')
   const tokenResponse = await request(tenant.tokenUrl, { method: 'POST', body: 'grant_type=client_credentials', headers: { authorization: `Basic ${basic}`, 'content-type': 'application/x-www-form-urlencoded' } })
   const token = ((await tokenResponse.body.json()) as { access_token: string }).access_token
-  const direct = { base: `${tenant.url}/api/v1`, headers: { authorization: `Bearer ${token}` } }
-  const proxied = { base: `${proxy.url}/api/sap`, headers: {} }
+  const direct: Target = { base: `${tenant.url}/api/v1`, headers: { authorization: `Bearer ${token}` } }
+  const proxied: Target = { base: `${proxy.url}/api/sap`, headers: {} }
   const list = await request(`${direct.base}/IntegrationPackages?$format=json&$top=1`, { headers: direct.headers })
   const packageId = ((await list.body.json()) as { d: { results: Array<{ Id: string }> } }).d.results[0]!.Id
   const flows = await request(`${direct.base}/IntegrationPackages('${encodeURIComponent(packageId)}')/IntegrationDesigntimeArtifacts?$format=json`, { headers: direct.headers })
   const flowId = ((await flows.body.json()) as { d: { results: Array<{ Id: string }> } }).d.results[0]!.Id
 
-  const cases: Record<string, (target: typeof direct) => Promise<void>> = {
+  const cases: Record<string, (target: Target) => Promise<void>> = {
     [`download ${(DOWNLOAD_BYTES / MiB).toFixed(0)} MiB`]: async ({ base, headers }) => {
       const response = await request(`${base}/IntegrationPackages('${encodeURIComponent(packageId)}')/$value`, { headers })
       const hash = createHash('sha256')

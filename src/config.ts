@@ -36,7 +36,15 @@ export const EnvSchema = Type.Object({
   AUTH_ISSUER: Type.Optional(Type.String({ minLength: 1 })),
   AUTH_AUDIENCE: Type.Optional(Type.String({ minLength: 1 })),
   AUTH_DISABLED: Type.Boolean({ default: false }),
-  DOCS_ENABLED: Type.Boolean({ default: true })
+  DOCS_ENABLED: Type.Boolean({ default: true }),
+  // OpenTelemetry traces, sent as OTLP/HTTP to `<endpoint>/v1/traces`; unset: no tracing code is loaded.
+  OTEL_EXPORTER_OTLP_ENDPOINT: Type.Optional(HttpUrl),
+  OTEL_SERVICE_NAME: Type.String({ minLength: 1, default: 'sap-is-proxy' }),
+  // Load shedding (@fastify/under-pressure): 503 + Retry-After past a threshold; 0 turns a check off.
+  PRESSURE_MAX_EVENT_LOOP_DELAY_MS: Type.Integer({ minimum: 0, default: 1000 }),
+  PRESSURE_MAX_EVENT_LOOP_UTILIZATION: Type.Number({ minimum: 0, maximum: 1, default: 0 }),
+  PRESSURE_MAX_HEAP_USED_BYTES: Type.Integer({ minimum: 0, default: 0 }),
+  PRESSURE_MAX_RSS_BYTES: Type.Integer({ minimum: 0, default: 0 })
 })
 
 export type Env = Static<typeof EnvSchema>
@@ -184,6 +192,39 @@ export function checkSettings (env: Env): void {
   }
   if (tenant && !tenant.tokenUrl.startsWith('https://') && env.ENVIRONMENT === 'production') {
     throw new ConfigError('Invalid setting SAP_TOKEN_URL: must be https in production')
+  }
+  checkCallerAuthentication(env)
+}
+
+const JWT_SETTINGS = ['AUTH_JWKS_URL', 'AUTH_ISSUER', 'AUTH_AUDIENCE'] as const
+
+/** A list setting, or a one-line error that names it (never its value). */
+export function listSetting (name: string, value: string | undefined): string[] {
+  try {
+    return parseList(value)
+  } catch {
+    throw new ConfigError(`Invalid setting ${name}: expected a JSON array of strings or a comma-separated list`)
+  }
+}
+
+/** Who may call the proxy: API keys, JWTs, or (outside production, or with AUTH_DISABLED=true) anyone. */
+function checkCallerAuthentication (env: Env): void {
+  const hasKeys = listSetting('API_KEYS', env.API_KEYS).length > 0
+  const jwtPresent = JWT_SETTINGS.filter((name) => env[name] !== undefined)
+  if (jwtPresent.length > 0 && jwtPresent.length < JWT_SETTINGS.length) {
+    const missing = JWT_SETTINGS.find((name) => env[name] === undefined)
+    throw new ConfigError(`Invalid setting ${missing}: required when ${jwtPresent.join(', ')} ${jwtPresent.length === 1 ? 'is' : 'are'} set (JWT callers need AUTH_JWKS_URL, AUTH_ISSUER and AUTH_AUDIENCE)`)
+  }
+  const hasJwt = jwtPresent.length === JWT_SETTINGS.length
+  if (env.AUTH_DISABLED && (hasKeys || hasJwt)) {
+    throw new ConfigError(`Invalid setting AUTH_DISABLED: true while ${hasKeys ? 'API_KEYS' : 'AUTH_JWKS_URL'} is set; unset one of them`)
+  }
+  if (env.ENVIRONMENT !== 'production') return
+  if (!hasKeys && !hasJwt && !env.AUTH_DISABLED) {
+    throw new ConfigError('Invalid setting API_KEYS: caller authentication is required in production: set API_KEYS, or AUTH_JWKS_URL, AUTH_ISSUER and AUTH_AUDIENCE (or AUTH_DISABLED=true when a gateway in front authenticates callers)')
+  }
+  if (hasJwt && !env.AUTH_JWKS_URL!.startsWith('https://')) {
+    throw new ConfigError('Invalid setting AUTH_JWKS_URL: must be https in production')
   }
 }
 

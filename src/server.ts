@@ -10,7 +10,14 @@ const DRAIN_DEADLINE_MS = 25_000
 // The only place that reads the process environment and listens.
 const settings = collectSettings({ env: process.env })
 const pretty = (settings.ENVIRONMENT ?? 'development') === 'development' && process.stdout.isTTY
-const fastify = Fastify({ ...serverOptions(), logger: loggerOptions({ level: settings.LOG_LEVEL, pretty }) })
+// Tracing before the Fastify instance exists: @fastify/otel and undici's instrumentation hook in
+// through diagnostics channels when the instance is created and when requests are made (no module
+// patching, so importing Fastify earlier is fine). Loaded only when asked for: without a collector
+// no OpenTelemetry SDK code runs.
+const tracing = settings.OTEL_EXPORTER_OTLP_ENDPOINT
+  ? (await import('./observability/tracing.js')).startTracing({ endpoint: settings.OTEL_EXPORTER_OTLP_ENDPOINT, serviceName: settings.OTEL_SERVICE_NAME })
+  : undefined
+const fastify = Fastify({ ...serverOptions(settings), logger: loggerOptions({ level: settings.LOG_LEVEL, pretty }) })
 
 try {
   await fastify.register(app, { settings })
@@ -27,12 +34,14 @@ try {
 closeWithGrace({ delay: DRAIN_DEADLINE_MS }, async ({ signal, err }) => {
   if (err) fastify.log.error({ err }, 'closing after an uncaught error')
   else fastify.log.info({ signal }, 'closing: draining requests in flight')
-  await fastify.close()
+  // Node closes the connections idle at close time only: a keep-alive connection whose stream
+  // finishes later would hold the process until its keep-alive timeout.
+  const sweeper = setInterval(() => fastify.server.closeIdleConnections(), 100)
+  await fastify.close().finally(() => clearInterval(sweeper))
+  await tracing?.shutdown() // sends the spans still buffered
 })
 
-const address = await fastify.listen({ port: fastify.config.PORT, host: fastify.config.HOST })
-if (fastify.sandbox) {
-  fastify.log.info(`sap-is-proxy on ${address}, serving the built-in sandbox tenant. For a real tenant set SAP_BASE_URL, SAP_TOKEN_URL, SAP_CLIENT_ID and SAP_CLIENT_SECRET (or SAP_SERVICE_KEY=<service-key.json>).`)
-} else {
-  fastify.log.info(`sap-is-proxy on ${address}, serving tenant ${fastify.tenant.label}.`)
-}
+const startupLine = (address: string): string => fastify.sandbox
+  ? `sap-is-proxy on ${address}, serving the built-in sandbox tenant. For a real tenant set SAP_BASE_URL, SAP_TOKEN_URL, SAP_CLIENT_ID and SAP_CLIENT_SECRET (or SAP_SERVICE_KEY=<service-key.json>).`
+  : `sap-is-proxy on ${address}, serving tenant ${fastify.tenant.label}.`
+await fastify.listen({ port: fastify.config.PORT, host: fastify.config.HOST, listenTextResolver: startupLine })

@@ -25,9 +25,9 @@ export async function build (t: Teardown, settings: SettingSource = {}, options:
   const logger = logStream ? { ...loggerOptions({ level: logLevel ?? 'trace', pretty: false }), stream: logStream } : false
   const merged = testSettings(settings)
   const fastify = Fastify({ ...serverOptions(merged), logger })
+  t.teardown(() => fastify.close()) // also after a failed start: what had started (the sandbox) is closed
   await fastify.register(fp(app), { settings: merged, ...appOptions })
   await fastify.ready()
-  t.teardown(() => fastify.close())
   return fastify
 }
 

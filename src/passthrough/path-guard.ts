@@ -15,6 +15,7 @@ export class UnsafePathError extends Error {
   override name = 'UnsafePathError'
 }
 
+// eslint-disable-next-line no-control-regex -- control bytes are exactly what is refused
 const UNSAFE_BYTES = /[\\\x00-\x20\x7f;#]/
 const ENCODED_SEPARATOR = /%(?:2f|5c|00|25)/i
 const DOT_SEGMENT = /^(?:\.|%2e){1,2}$/i
@@ -40,6 +41,7 @@ export function upstreamTarget (rawUrl: string, mount: string, upstreamRoot = '/
     }
     if (DOT_SEGMENT.test(segment) || decoded === '.' || decoded === '..') throw new UnsafePathError('path contains a dot segment')
   }
+  // eslint-disable-next-line no-control-regex -- as above
   if (/[\x00-\x1f\x7f]/.test(query)) throw new UnsafePathError('query contains a control character')
 
   return { path: `${upstreamRoot}${rest}`, query }
