@@ -42,6 +42,8 @@ export function sendProxyError (request: FastifyRequest, reply: FastifyReply, er
     requestId: request.id
   }
   if (err.retryAfterSeconds) reply.header('retry-after', String(err.retryAfterSeconds))
+  // A body still on its way (a refused upload) would hold the connection until a timeout: close it.
+  if (!request.raw.complete) reply.header('connection', 'close')
   return reply.code(err.statusCode).header('x-error-source', 'proxy').type('application/json; charset=utf-8').send(body)
 }
 

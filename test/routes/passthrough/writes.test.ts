@@ -91,7 +91,9 @@ t.test('a declared body over SAP_MAX_UPLOAD_BYTES gets 413 before a byte reaches
 t.test('a chunked body over the limit is cut off and the upstream request aborted', async (t) => {
   const { fake, url } = await fakeTenant(t, { SAP_ALLOW_WRITES: 'true', SAP_MAX_UPLOAD_BYTES: String(2 * 1024 * 1024) })
   fake.handler = (_req, res) => { res.writeHead(201).end() }
+  const started = Date.now()
   const response = await request(`${url}/api/sap/IntegrationDesigntimeArtifacts`, { method: 'POST', body: chunked(8 * 1024 * 1024), headers: { 'content-type': 'application/octet-stream' } }).catch((err: Error) => err)
+  t.ok(Date.now() - started < 10_000, 'the refused upload does not hold the connection open until a timeout')
   if (!(response instanceof Error)) {
     t.equal(response.statusCode, 413)
     await response.body.dump()
