@@ -34,6 +34,8 @@ interface PassthroughState {
   /** Response headers the last upstream answer set, cleared before a replay. */
   copiedHeaders: string[]
   abort: AbortController
+  /** When the current attempt was sent to SAP (`performance.now()`), for metrics and the log line. */
+  sentAt: number
 }
 
 declare module 'fastify' {
@@ -72,7 +74,10 @@ export default async function passthrough (fastify: FastifyInstance): Promise<vo
     path: '/api/v1/',
     method: 'GET',
     headers: { host: upstreamHost, 'x-csrf-token': 'Fetch', authorization: `Bearer ${await tenant.tokens.get()}` }
-  }))
+  }).then(
+    (response) => { tenant.recordCsrfFetch(response.statusCode); return response },
+    (err: unknown) => { tenant.recordCsrfFetch(null); throw err }
+  ))
   // Answered to SAP-aware callers that ask for a token: the proxy accepts writes with or without it,
   // and SAP's own token never leaves the proxy.
   const callerCsrfToken = randomBytes(18).toString('base64url')
@@ -159,7 +164,8 @@ export default async function passthrough (fastify: FastifyInstance): Promise<vo
       attempts: { token: false, csrf: false },
       csrf: session,
       copiedHeaders: [],
-      abort
+      abort,
+      sentAt: 0
     }
   }
 
@@ -187,17 +193,27 @@ export default async function passthrough (fastify: FastifyInstance): Promise<vo
       onError: (rep, { error }) => { onUpstreamError(rep as FastifyReply, error) },
       ...(state.body ? { body: state.body, contentType: request.headers['content-type'] ?? 'application/octet-stream' } : {})
     }
+    state.sentAt = performance.now()
     return abortScope.run(state.abort.signal, () => reply.from(state.target.path, options))
+  }
+
+  /** What an attempt got from SAP (null: no answer), for `/health`, metrics and the request's log line. */
+  function recordAttempt (request: FastifyRequest, statusCode: number | null): void {
+    const state = request.passthrough
+    if (!state) return tenant.recordCall(statusCode)
+    const { target, sentAt } = state
+    tenant.recordCall(statusCode, { method: request.method, durationMs: performance.now() - sentAt, path: target.query ? `${target.path}?${target.query}` : target.path })
   }
 
   function onUpstreamResponse (request: FastifyRequest, reply: FastifyReply, res: UpstreamResponse, mount: string): void {
     const state = request.passthrough!
-    tenant.recordCall(res.statusCode)
+    recordAttempt(request, res.statusCode)
 
+    // SAP refused the token: drop it whatever happens next, so the following request gets a new one.
+    if (res.statusCode === 401) tenant.tokens.invalidate(state.token)
     if (res.statusCode === 401 && state.replayable && !state.attempts.token) {
       state.attempts.token = true
       res.stream.resume()
-      tenant.tokens.invalidate(state.token)
       replay(request, reply, mount, async () => { state.token = await tenant.tokens.get() })
       return
     }
@@ -240,7 +256,7 @@ export default async function passthrough (fastify: FastifyInstance): Promise<vo
   function onUpstreamError (reply: FastifyReply, error: Error): void {
     const state = reply.request.passthrough
     if (state?.abort.signal.aborted) return
-    if (!(error.cause instanceof BodyTooLargeError)) tenant.recordCall(null)
+    if (!(error.cause instanceof BodyTooLargeError)) recordAttempt(reply.request, null)
     reply.send(classifyUpstreamError(error, config))
   }
 

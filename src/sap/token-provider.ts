@@ -12,6 +12,8 @@ export interface TokenProviderOptions {
   /** First wait after a failed fetch; doubles per failure up to `maxBackoffMs`. */
   baseBackoffMs?: number
   maxBackoffMs?: number
+  /** Told about every request to the token endpoint (metrics); it must not throw. */
+  onFetch?: (outcome: 'success' | 'failure', durationMs: number) => void
 }
 
 export interface TokenStatus {
@@ -52,6 +54,7 @@ export class TokenProvider {
   readonly #now: () => number
   readonly #baseBackoffMs: number
   readonly #maxBackoffMs: number
+  readonly #onFetch: NonNullable<TokenProviderOptions['onFetch']>
   #token: CachedToken | undefined
   #pending: Promise<CachedToken> | undefined
   #failures = 0
@@ -60,11 +63,12 @@ export class TokenProvider {
   #refreshCount = 0
   #lastError: string | undefined
 
-  constructor ({ fetchToken, now = Date.now, baseBackoffMs = 1000, maxBackoffMs = 30_000 }: TokenProviderOptions) {
+  constructor ({ fetchToken, now = Date.now, baseBackoffMs = 1000, maxBackoffMs = 30_000, onFetch = () => {} }: TokenProviderOptions) {
     this.#fetchToken = fetchToken
     this.#now = now
     this.#baseBackoffMs = baseBackoffMs
     this.#maxBackoffMs = maxBackoffMs
+    this.#onFetch = onFetch
   }
 
   async get (): Promise<string> {
@@ -124,6 +128,7 @@ export class TokenProvider {
     const startedAt = this.#now()
     try {
       const issued = await this.#fetchToken()
+      this.#onFetch('success', this.#now() - startedAt)
       const lifetimeMs = issued.expiresIn * 1000
       const token = { value: issued.accessToken, expiresAt: startedAt + lifetimeMs, refreshAt: startedAt + refreshDelayMs(lifetimeMs) }
       this.#token = token
@@ -134,6 +139,7 @@ export class TokenProvider {
       this.#lastError = undefined
       return token
     } catch (err) {
+      this.#onFetch('failure', this.#now() - startedAt)
       this.#failures++
       const backoff = Math.min(this.#maxBackoffMs, this.#baseBackoffMs * 2 ** (this.#failures - 1))
       this.#retryAt = this.#now() + backoff
