@@ -22,6 +22,7 @@ import testConnection from '../routes/api/tenants/test-connection.js'
 import health, { type HealthRoutesOptions } from '../routes/health.js'
 import metricsRoute from '../routes/metrics.js'
 import root from '../routes/root.js'
+import statusPage from '../routes/status/index.js'
 import type { SettingSource } from './config.js'
 
 export interface AppOptions {
@@ -66,6 +67,7 @@ const app: FastifyPluginAsync<AppOptions> = async (fastify, options) => {
   await fastify.register(sapTenantData, { prefix: '/api/sap' })
   await fastify.register(sapToken, { prefix: '/api/sap' })
   await fastify.register(testConnection, { prefix: '/api/tenants' })
+  await fastify.register(statusPage)
   // The OData passthrough last: the typed routes above are more specific and keep precedence.
   await fastify.register(passthrough)
 }
