@@ -2,6 +2,7 @@ import closeWithGrace from 'close-with-grace'
 import Fastify from 'fastify'
 import app from './app.js'
 import { collectSettings, ConfigError } from './config.js'
+import { connectionDrain } from './connection-drain.js'
 import { loggerOptions } from './logger.js'
 import { serverOptions } from './server-options.js'
 
@@ -18,6 +19,7 @@ const tracing = settings.OTEL_EXPORTER_OTLP_ENDPOINT
   ? (await import('./observability/tracing.js')).startTracing({ endpoint: settings.OTEL_EXPORTER_OTLP_ENDPOINT, serviceName: settings.OTEL_SERVICE_NAME })
   : undefined
 const fastify = Fastify({ ...serverOptions(settings), logger: loggerOptions({ level: settings.LOG_LEVEL, pretty }) })
+const drain = connectionDrain(fastify.server)
 
 try {
   await fastify.register(app, { settings })
@@ -34,10 +36,8 @@ try {
 closeWithGrace({ delay: DRAIN_DEADLINE_MS }, async ({ signal, err }) => {
   if (err) fastify.log.error({ err }, 'closing after an uncaught error')
   else fastify.log.info({ signal }, 'closing: draining requests in flight')
-  // Node closes the connections idle at close time only: a keep-alive connection whose stream
-  // finishes later would hold the process until its keep-alive timeout.
-  const sweeper = setInterval(() => fastify.server.closeIdleConnections(), 100)
-  await fastify.close().finally(() => clearInterval(sweeper))
+  drain.closeIdle()
+  await fastify.close()
   await tracing?.shutdown() // sends the spans still buffered
 })
 

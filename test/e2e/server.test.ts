@@ -1,4 +1,5 @@
 import { spawnSync } from 'node:child_process'
+import { connect } from 'node:net'
 import { fileURLToPath } from 'node:url'
 import t from 'tap'
 import { request } from 'undici'
@@ -56,6 +57,12 @@ t.test('SIGTERM: new requests are refused, a stream in flight finishes, the proc
   t.teardown(() => proxy.close())
   const download = await request(`${proxy.url}/api/sap/IntegrationPackages('P')/$value`)
   t.equal(download.statusCode, 200)
+  // A connection that never sent a request (as browsers and pools open ahead) must not hold the exit.
+  const { port } = new URL(proxy.url)
+  const spare = connect(Number(port), '127.0.0.1')
+  spare.on('error', () => {})
+  await new Promise((resolve) => spare.once('connect', resolve))
+  const signalledAt = Date.now()
   proxy.child.kill('SIGTERM')
   await new Promise((resolve) => setTimeout(resolve, 100))
   const late = await request(`${proxy.url}/health/ready`).then(async (r) => { await r.body.dump(); return r.statusCode }, () => 'refused')
@@ -64,4 +71,6 @@ t.test('SIGTERM: new requests are refused, a stream in flight finishes, the proc
   for await (const chunk of download.body) bytes += chunk.length
   t.equal(bytes, total, 'the download in flight completed')
   t.equal(await proxy.exited, 0)
+  t.ok(Date.now() - signalledAt < 10_000, 'exited once the stream was done, not at a timeout')
+  spare.destroy()
 })
