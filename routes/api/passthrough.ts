@@ -115,8 +115,7 @@ export default async function passthrough (fastify: FastifyInstance): Promise<vo
         internalRewriteLocationHeader: false,
         disableRequestLogging: true,
         preHandler: (request, reply) => prepare(request, reply, mount),
-        handler: (request, reply) => forward(request, reply, mount),
-        replyOptions: {}
+        handler: (request, reply) => forward(request, reply, mount)
       })
     })
   }
