@@ -71,7 +71,7 @@ export default fp(async function cors (fastify) {
     if (!values.some((name) => name === '*' || name.toLowerCase() === 'origin')) reply.header('vary', [...values, 'Origin'].join(', '))
     return payload
   })
-  fastify.log.info({ origins }, 'CORS on for the allowed origins')
+  fastify.log.debug({ origins }, 'CORS on for the allowed origins')
   const local = origins.filter((origin) => origin.startsWith('http://'))
   if (fastify.config.ENVIRONMENT === 'production' && local.length > 0) {
     fastify.log.warn({ origins: local }, 'ALLOWED_ORIGINS lists plain-http origins (the development defaults?): set the front ends\' https origins')
