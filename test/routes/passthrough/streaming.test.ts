@@ -7,7 +7,7 @@ import { startSandboxProcess, type SandboxProcess } from '../../fixtures/sandbox
 import { listen } from '../../helper.js'
 
 const MiB = 1024 * 1024
-const DOWNLOAD_BYTES = 96 * MiB
+const DOWNLOAD_BYTES = 128 * MiB
 const UPLOAD_BYTES = 64 * MiB
 
 async function sha256Of (body: AsyncIterable<Uint8Array>): Promise<{ sha256: string, bytes: number }> {
@@ -81,7 +81,14 @@ t.test('a large $value download streams byte-exact with bounded memory', async (
   const original = await sha256Of(direct.body)
   t.equal(proxied.bytes, DOWNLOAD_BYTES)
   t.equal(proxied.sha256, original.sha256, 'what came out is what the tenant sent')
-  t.ok(growth < 64 * MiB, `peak RSS of the proxy grew by ${(growth / MiB).toFixed(1)} MiB for a ${DOWNLOAD_BYTES / MiB} MiB download`)
+
+  for (let i = 0; i < 3; i++) await sha256Of((await request(`${proxy.url}/api/sap/${target}`)).body)
+  const growthAfterFour = proxy.peakRss() - before
+  // The peak is the garbage V8 lets pile up before it collects (about 30 MiB on Node 20 and 22,
+  // 60 to 85 MiB on Node 24), not the body: it does not move when four times as much has passed.
+  t.comment(`peak RSS growth: ${(growth / MiB).toFixed(1)} MiB after ${DOWNLOAD_BYTES / MiB} MiB, ${(growthAfterFour / MiB).toFixed(1)} MiB after ${4 * DOWNLOAD_BYTES / MiB} MiB (${process.version})`)
+  t.ok(growth < DOWNLOAD_BYTES * 0.75, 'the proxy holds far less than the body')
+  t.ok(growthAfterFour - growth < 32 * MiB, 'memory does not grow with the bytes streamed')
 })
 
 t.test('a large upload streams byte-exact with bounded memory', async (t) => {
