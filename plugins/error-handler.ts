@@ -54,8 +54,8 @@ export function sendProxyError (request: FastifyRequest, reply: FastifyReply, er
 export default fp(async function errorHandler (fastify) {
   fastify.setErrorHandler((err: FastifyError, request, reply) => {
     const classified = classify(err)
+    // 4xx answers are in the request's own log line (with their code); 5xx add the cause.
     if (classified.statusCode >= 500) request.log.error({ err, code: classified.code }, 'request failed')
-    else request.log.info({ code: classified.code, statusCode: classified.statusCode }, classified.message)
     return sendProxyError(request, reply, classified)
   })
   fastify.setNotFoundHandler((request, reply) => {
