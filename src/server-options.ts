@@ -51,9 +51,10 @@ function clientErrorHandler (err: NodeJS.ErrnoException, socket: Socket): void {
       ? [408, 'SAP_PROXY_REQUEST_TIMEOUT', 'The request was not received in time']
       : [400, 'SAP_PROXY_BAD_REQUEST', 'Malformed HTTP request']
   const error = STATUS_CODES[statusCode] ?? 'Error'
-  const body = JSON.stringify({ statusCode, error, code, message, requestId: randomUUID() })
+  const requestId = randomUUID()
+  const body = JSON.stringify({ statusCode, error, code, message, requestId })
   if (socket.writable) {
-    socket.write(`HTTP/1.1 ${statusCode} ${error}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nx-error-source: proxy\r\nConnection: close\r\n\r\n${body}`)
+    socket.write(`HTTP/1.1 ${statusCode} ${error}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nx-error-source: proxy\r\nx-request-id: ${requestId}\r\nConnection: close\r\n\r\n${body}`)
   }
   socket.destroy()
 }

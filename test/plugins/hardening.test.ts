@@ -43,7 +43,9 @@ t.test('oversized headers: 431 in the contract shape', async (t) => {
   const response = await rawRequest(url, requestHead(host, '/api/config', [`X-Big: ${'a'.repeat(MAX_HEADER_BYTES + 100)}`]))
   t.equal(response.status, 431)
   t.match(response.head, /x-error-source: proxy/i)
-  t.match(contractBody(response.body), { statusCode: 431, error: 'Request Header Fields Too Large', code: 'SAP_PROXY_HEADERS_TOO_LARGE', requestId: String })
+  const body = contractBody(response.body)
+  t.match(body, { statusCode: 431, error: 'Request Header Fields Too Large', code: 'SAP_PROXY_HEADERS_TOO_LARGE', requestId: String })
+  t.equal(/\r\nx-request-id: ([^\r]+)/i.exec(response.head)?.[1], body.requestId, 'the request id is in the header too')
 })
 
 t.test('too many headers: 431 and the connection is closed (Node drops headers past maxHeadersCount)', async (t) => {
