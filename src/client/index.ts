@@ -8,7 +8,7 @@
  * Every method throws a `SapProxyError` (see ./errors.ts) for an error answer, a timeout or a
  * network failure; an abort through the caller's own `signal` rejects with that signal's reason,
  * as `fetch` does.
- * @see ../../../shared/docs/product.md for the routes and their answers
+ * @see the README's "Front end" and "Typed routes" sections for the routes and their answers
  */
 import { ClientErrorCodes, errorFromResponse, SapProxyError } from './errors.js'
 import type {
