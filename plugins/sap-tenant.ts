@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs'
 import fp from 'fastify-plugin'
-import { ConfigError, tenantSettings } from '../src/config.js'
+import { ConfigError, tenantSettings, type TenantSettings } from '../src/config.js'
 import type { Sandbox, SandboxOptions } from '../src/sandbox/index.js'
 import { Tenant } from '../src/sap/tenant.js'
 
@@ -33,12 +33,15 @@ function readCa (path: string | undefined): string | undefined {
  */
 export default fp<SapTenantPluginOptions>(async function sapTenant (fastify, options) {
   const { config } = fastify
-  const configured = tenantSettings(config)
-  // Loaded only when needed: a deployment with a real tenant never runs sandbox code.
-  const sandbox = configured ? null : await (await import('../src/sandbox/index.js')).startSandbox(options.sandbox)
+  let target: TenantSettings & { label?: string } | null = tenantSettings(config)
+  let sandbox: Sandbox | null = null
+  if (!target) {
+    // Loaded only when needed: a deployment with a real tenant never runs sandbox code.
+    sandbox = await (await import('../src/sandbox/index.js')).startSandbox(options.sandbox)
+    target = { baseUrl: sandbox.url, tokenUrl: sandbox.tokenUrl, clientId: sandbox.clientId, clientSecret: sandbox.clientSecret, label: 'sandbox' }
+  }
   const tenant = new Tenant({
-    ...(configured ?? { baseUrl: sandbox!.url, tokenUrl: sandbox!.tokenUrl, clientId: sandbox!.clientId, clientSecret: sandbox!.clientSecret }),
-    ...(configured ? {} : { label: 'sandbox' }),
+    ...target,
     tokenTimeoutMs: config.SAP_TOKEN_TIMEOUT_MS,
     headersTimeoutMs: config.SAP_TIMEOUT_MS,
     bodyTimeoutMs: config.SAP_BODY_TIMEOUT_MS,

@@ -10,7 +10,6 @@ export const ProxyErrors = {
   AuthUnavailable: createError('SAP_PROXY_AUTH_UNAVAILABLE', 'Caller credentials cannot be checked right now (the identity provider\'s keys are unavailable), retry later', 503),
   UriTooLong: createError('SAP_PROXY_URI_TOO_LONG', 'Request target exceeds %s bytes', 414),
   HeadersTooLarge: createError('SAP_PROXY_HEADERS_TOO_LARGE', '%s', 431),
-  Forbidden: createError('SAP_PROXY_FORBIDDEN', '%s', 403),
   NotFound: createError('SAP_PROXY_NOT_FOUND', '%s', 404),
   MethodNotAllowed: createError('SAP_PROXY_METHOD_NOT_ALLOWED', 'Method %s is not allowed: the proxy forwards only %s (set SAP_ALLOW_WRITES=true to allow writes)', 405),
   PayloadTooLarge: createError('SAP_PROXY_PAYLOAD_TOO_LARGE', 'Request body exceeds SAP_MAX_UPLOAD_BYTES (%s bytes)', 413),
@@ -19,11 +18,8 @@ export const ProxyErrors = {
   RateLimited: createError('SAP_PROXY_RATE_LIMITED', 'Rate limit exceeded, retry in %s', 429),
   TokenUnavailable: createError('SAP_PROXY_TOKEN_UNAVAILABLE', 'No SAP access token available: %s', 503),
   Overloaded: createError('SAP_PROXY_OVERLOADED', 'The proxy is overloaded, retry later', 503),
-  ShuttingDown: createError('SAP_PROXY_SHUTTING_DOWN', 'The proxy is shutting down', 503),
   UpstreamUnreachable: createError('SAP_PROXY_UPSTREAM_UNREACHABLE', 'SAP could not be reached', 502),
   UpstreamError: createError('SAP_PROXY_UPSTREAM_ERROR', 'SAP answered with an error: %s', 502),
   UpstreamTimeout: createError('SAP_PROXY_UPSTREAM_TIMEOUT', 'SAP did not answer within %s ms', 504),
   UpstreamBusy: createError('SAP_PROXY_UPSTREAM_BUSY', 'SAP is busy (%s), retry later', 503)
 } as const
-
-export type ProxyErrorName = keyof typeof ProxyErrors

@@ -9,7 +9,7 @@ import { ProxyErrors } from '../../src/errors.js'
 import { BodyLimit, BodyTooLargeError } from '../../src/passthrough/body-limit.js'
 import { CsrfTokens, isCsrfRefusal, type CsrfSession } from '../../src/passthrough/csrf.js'
 import { downstreamResponseHeaders, upstreamRequestHeaders } from '../../src/passthrough/headers.js'
-import { LinkRewriter, rewriteLinks, tenantLinkReplacements, type Replacement } from '../../src/passthrough/link-rewriter.js'
+import { LinkRewriter, rewriteLinks, tenantLinkReplacements, tenantLinkSpellings, type Replacement } from '../../src/passthrough/link-rewriter.js'
 import { upstreamTarget, UnsafePathError, type UpstreamTarget } from '../../src/passthrough/path-guard.js'
 import { classifyUpstreamError } from '../../src/passthrough/upstream-errors.js'
 import { recompressing } from '../../src/passthrough/encoding.js'
@@ -69,8 +69,10 @@ export default async function passthrough (fastify: FastifyInstance): Promise<vo
   const allowHeader = allowedMethods.join(', ')
   const userAgent = `sap-is-proxy/${PRODUCT_VERSION}`
   const upstreamHost = new URL(tenant.baseUrl).host
+  const upstreamOrigin = new URL(tenant.baseUrl).origin
+  const linkSpellings = tenantLinkSpellings(tenant.baseUrl)
   const csrf = new CsrfTokens(async () => tenant.dispatcher.request({
-    origin: new URL(tenant.baseUrl).origin,
+    origin: upstreamOrigin,
     path: '/api/v1/',
     method: 'GET',
     headers: { host: upstreamHost, 'x-csrf-token': 'Fetch', authorization: `Bearer ${await tenant.tokens.get()}` }
@@ -261,6 +263,6 @@ export default async function passthrough (fastify: FastifyInstance): Promise<vo
 
   function linkReplacements (request: FastifyRequest, mount: string): Replacement[] {
     const host = SANE_HOST.test(request.host) ? request.host : `127.0.0.1:${config.PORT}`
-    return tenantLinkReplacements(tenant.baseUrl, `${request.protocol}://${host}${mount}`)
+    return tenantLinkReplacements(linkSpellings, `${request.protocol}://${host}${mount}`)
   }
 }

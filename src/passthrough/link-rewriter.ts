@@ -9,12 +9,16 @@ export interface Replacement {
  * The spellings under which SAP writes links to its own API in payloads and `Location`:
  * `https://host:443/api/v1` and `https://host/api/v1` (default port explicit or not).
  */
-export function tenantLinkReplacements (tenantBaseUrl: string, proxyMountUrl: string): Replacement[] {
+export function tenantLinkSpellings (tenantBaseUrl: string): string[] {
   const base = new URL(tenantBaseUrl)
   const defaultPort = base.protocol === 'https:' ? '443' : '80'
   const path = `${base.pathname.replace(/\/$/, '')}/api/v1`
   const hosts = base.port ? [base.host] : [`${base.hostname}:${defaultPort}`, base.hostname]
-  return hosts.map((host) => ({ from: `${base.protocol}//${host}${path}`, to: proxyMountUrl }))
+  return hosts.map((host) => `${base.protocol}//${host}${path}`)
+}
+
+export function tenantLinkReplacements (spellings: readonly string[], proxyMountUrl: string): Replacement[] {
+  return spellings.map((from) => ({ from, to: proxyMountUrl }))
 }
 
 export function rewriteLinks (text: string, replacements: readonly Replacement[]): string {

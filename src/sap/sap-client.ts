@@ -6,6 +6,7 @@ import { nextLinkPath, sapErrorMessage } from './odata.js'
 import type { Pacer } from './pacer.js'
 import type { ApiResponse } from './tenant.js'
 import { TokenUnavailableError } from './token-provider.js'
+import { isUpstreamTimeout } from './transport-errors.js'
 
 /** What the client needs of a tenant (`Tenant` has it). */
 export interface ApiCaller {
@@ -51,7 +52,6 @@ export interface SapClientStats {
 }
 
 const RETRYABLE = new Set([429, 503])
-const TIMEOUT_CODES = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT'])
 
 /** Seconds or an HTTP date, as milliseconds from now; undefined when absent or unreadable. */
 export function parseRetryAfter (value: string | string[] | undefined, now = Date.now()): number | undefined {
@@ -198,8 +198,7 @@ export class SapClient {
 
   #transportError (err: unknown): Error {
     if (err instanceof TokenUnavailableError) return err
-    const code = (err as { code?: string }).code
-    if (code && TIMEOUT_CODES.has(code)) return new ProxyErrors.UpstreamTimeout(this.#timeoutMs, { cause: err })
+    if (isUpstreamTimeout(err)) return new ProxyErrors.UpstreamTimeout(this.#timeoutMs, { cause: err })
     return new ProxyErrors.UpstreamUnreachable({ cause: err })
   }
 

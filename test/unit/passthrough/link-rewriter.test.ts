@@ -1,20 +1,20 @@
 import { Readable } from 'node:stream'
 import { text } from 'node:stream/consumers'
 import t from 'tap'
-import { LinkRewriter, rewriteLinks, tenantLinkReplacements } from '../../../src/passthrough/link-rewriter.js'
+import { LinkRewriter, rewriteLinks, tenantLinkReplacements, tenantLinkSpellings } from '../../../src/passthrough/link-rewriter.js'
 
 const TENANT = 'https://acme.it-cpi001.cfapps.eu10.hana.ondemand.com'
 const PROXY = 'http://localhost:8000/api/sap'
 
 t.test('both spellings of the tenant link are rewritten to the proxy mount', async (t) => {
-  const replacements = tenantLinkReplacements(TENANT, PROXY)
+  const replacements = tenantLinkReplacements(tenantLinkSpellings(TENANT), PROXY)
   const payload = `{"uri":"${TENANT}:443/api/v1/IntegrationPackages('A')","next":"${TENANT}/api/v1/IntegrationPackages?$skiptoken=2","other":"https://elsewhere.example/api/v1/x"}`
   t.equal(rewriteLinks(payload, replacements), `{"uri":"${PROXY}/IntegrationPackages('A')","next":"${PROXY}/IntegrationPackages?$skiptoken=2","other":"https://elsewhere.example/api/v1/x"}`)
-  t.same(tenantLinkReplacements('http://127.0.0.1:4004', PROXY), [{ from: 'http://127.0.0.1:4004/api/v1', to: PROXY }], 'an explicit port has one spelling')
+  t.same(tenantLinkSpellings('http://127.0.0.1:4004'), ['http://127.0.0.1:4004/api/v1'], 'an explicit port has one spelling')
 })
 
 t.test('matches straddling every chunk boundary are found', async (t) => {
-  const replacements = tenantLinkReplacements(TENANT, PROXY)
+  const replacements = tenantLinkReplacements(tenantLinkSpellings(TENANT), PROXY)
   const entry = (i: number) => `{"__metadata":{"uri":"${TENANT}:443/api/v1/IntegrationPackages('P${i}')"},"Nav":{"__deferred":{"uri":"${TENANT}/api/v1/IntegrationPackages('P${i}')/IntegrationDesigntimeArtifacts"}},"Name":"Ünïcødé ${i}"}`
   const payload = `{"d":{"results":[${Array.from({ length: 50 }, (_, i) => entry(i)).join(',')}]}}`
   const expected = rewriteLinks(payload, replacements)
